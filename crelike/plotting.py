@@ -63,7 +63,9 @@ def plot_fluxes(
     ax.set_ylabel(r"$E^3\,\phi$ [GeV$^2$ m$^{-2}$ s$^{-1}$ sr$^{-1}$]")
     positive = e3phi[e3phi > 0]
     if positive.size:
-        ax.set_ylim(max(positive.min(), q05[q05 > 0].min() / 3 if (q05 > 0).any() else 1e-3),
-                    e3phi.max() * 1.5 if np.isfinite(e3phi.max()) else None)
+        ax.set_ylim(
+            max(positive.min(), q05[q05 > 0].min() / 3 if (q05 > 0).any() else 1e-3),
+            e3phi.max() * 1.5 if np.isfinite(e3phi.max()) else None,
+        )
     ax.legend(loc="lower left", frameon=False)
     return ax

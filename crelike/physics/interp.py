@@ -42,11 +42,17 @@ class UniformHermite:
         self.h = float(h)
         v = torch.as_tensor(np.asarray(values, dtype=np.float64), device=device)
         d = torch.as_tensor(np.asarray(slopes, dtype=np.float64), device=device) * self.h
-        # Store per-cell polynomial coefficients: f = a + b t + c t² + e t³, t ∈ [0, 1).
-        self.a = v[:-1]
-        self.b = d[:-1]
-        self.c = 3.0 * (v[1:] - v[:-1]) - 2.0 * d[:-1] - d[1:]
-        self.e = 2.0 * (v[:-1] - v[1:]) + d[:-1] + d[1:]
+        # Per-cell coefficients of f = c₀ + c₁ t + c₂ t² + c₃ t³, t ∈ [0, 1), stored as rows
+        # so that one gather fetches a whole cubic (half the cost of four gathers).
+        self.coeffs = torch.stack(
+            [
+                v[:-1],
+                d[:-1],
+                3.0 * (v[1:] - v[:-1]) - 2.0 * d[:-1] - d[1:],
+                2.0 * (v[:-1] - v[1:]) + d[:-1] + d[1:],
+            ],
+            dim=-1,
+        ).contiguous()
         self.n = int(v.shape[0])
 
     @property
@@ -58,20 +64,27 @@ class UniformHermite:
         """Return a copy whose tables live on ``device``."""
         out = object.__new__(UniformHermite)
         out.x0, out.h, out.n = self.x0, self.h, self.n
-        for name in ("a", "b", "c", "e"):
-            setattr(out, name, getattr(self, name).to(device))
+        out.coeffs = self.coeffs.to(device)
         return out
+
+    def locate(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Cell index and position t ∈ [0, 1) of ``x`` (reusable by tables on the same grid)."""
+        z = (x - self.x0) / self.h
+        idx = torch.clamp(torch.floor(z), 0, self.n - 2)
+        return idx.to(torch.long), z - idx
+
+    def at(self, idx: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """Evaluate the cubic of cell ``idx`` at local position ``t`` (from :meth:`locate`)."""
+        c = self.coeffs[idx]
+        return c[..., 0] + t * (c[..., 1] + t * (c[..., 2] + t * c[..., 3]))
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """Evaluate at ``x`` (float64 tensor of any shape)."""
-        z = (x - self.x0) / self.h
-        idx = torch.clamp(torch.floor(z), 0, self.n - 2).to(torch.long)
-        t = z - idx.to(z.dtype)
-        return self.a[idx] + t * (self.b[idx] + t * (self.c[idx] + t * self.e[idx]))
+        return self.at(*self.locate(x))
 
     def numpy(self, x: np.ndarray) -> np.ndarray:
         """Evaluate at a numpy array (convenience for table construction and tests)."""
-        xt = torch.as_tensor(np.asarray(x, dtype=np.float64), device=self.a.device)
+        xt = torch.as_tensor(np.asarray(x, dtype=np.float64), device=self.coeffs.device)
         return self(xt).cpu().numpy()
 
     def derivative(self, x: torch.Tensor) -> torch.Tensor:
@@ -79,4 +92,5 @@ class UniformHermite:
         z = (x - self.x0) / self.h
         idx = torch.clamp(torch.floor(z), 0, self.n - 2).to(torch.long)
         t = z - idx.to(z.dtype)
-        return (self.b[idx] + t * (2.0 * self.c[idx] + 3.0 * t * self.e[idx])) / self.h
+        c = self.coeffs[idx]
+        return (c[..., 1] + t * (2.0 * c[..., 2] + 3.0 * t * c[..., 3])) / self.h

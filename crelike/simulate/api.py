@@ -65,8 +65,7 @@ def simulate(
     validate_choice("method", method, METHODS)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n = {n!r} must be an integer >= 1")
-    model = build_model(theta, energies, losses=losses, spatial=spatial, z_max=z_max,
-                        device=device)
+    model = build_model(theta, energies, losses=losses, spatial=spatial, z_max=z_max, device=device)
     if seed is None:
         seed = new_seed()
     return simulate_exact(model, n, int(seed), progress=progress)

@@ -23,11 +23,11 @@ from tqdm.auto import tqdm
 from crelike.physics.constants import FLUX_FACTOR
 from crelike.simulate.model import ForwardModel
 
-#: Largest (source × energy) block evaluated at once; ~25 float64 temporaries each
-#: keeps the peak working memory near 25 · 8 B · MAX_PAIRS ≈ 200 MB.
-MAX_PAIRS = 1_000_000
+#: Largest (source × energy) block evaluated at once.  Blocks of 512 kB per float64
+#: temporary stay in cache and avoid the page faults of large fresh allocations.
+MAX_PAIRS = 65_536
 #: Target number of (source × energy) pairs per chunk of realisations.
-CHUNK_PAIRS = 4_000_000
+CHUNK_PAIRS = 2_000_000
 
 
 def new_seed() -> int:
@@ -88,8 +88,11 @@ def simulate_chunk(
         mean = n_real * model.source_rate * (hi - lo)
         if mean <= 0:
             continue
-        count = int(torch.poisson(torch.tensor([mean], dtype=torch.float64, device=dev),
-                                  generator=generator).item())
+        count = int(
+            torch.poisson(
+                torch.tensor([mean], dtype=torch.float64, device=dev), generator=generator
+            ).item()
+        )
         block = max(1, MAX_PAIRS // stop)
         for start in range(0, count, block):
             size = min(block, count - start)

@@ -25,7 +25,7 @@ from numpy.polynomial.legendre import leggauss
 from crelike.params import ThetaLike
 from crelike.physics.constants import FLUX_FACTOR
 from crelike.physics.halo import halo_suppression
-from crelike.physics.transport import E_TABLE_MAX, loss_length2
+from crelike.physics.transport import E_TABLE_MAX, loss_length2, loss_tables
 from crelike.simulate.model import RATE_UNIT, ForwardModel, build_model
 
 #: Panels × nodes of the Gauss–Legendre rule in w and nodes in the distance variable.
@@ -69,71 +69,82 @@ def mean_flux(
 
 
 def expected_flux(model: ForwardModel, min_age: torch.Tensor | None = None) -> torch.Tensor:
-    """⟨φ(E)⟩ for an assembled model, optionally from sources older than ``min_age``.
+    """⟨φ(E)⟩ [GeV⁻¹ m⁻² s⁻¹ sr⁻¹] for an assembled model (Campbell's theorem, k = 1).
 
     Parameters
     ----------
     model
         The forward model (any device; computed on the CPU).
     min_age
-        Optional per-energy lower age bound [Myr], shape (D,).
+        Optional per-energy lower age bound [Myr], shape (D,): only sources at least
+        this old count.
 
     Returns
     -------
     torch.Tensor
-        float64 flux, shape (D,), on ``model.device``.
+        float64, shape (D,), on ``model.device``.
     """
+    return (FLUX_FACTOR * campbell_integral(model, 1, min_age)).to(model.device)
+
+
+def flux_variance(model: ForwardModel, min_age: torch.Tensor) -> torch.Tensor:
+    """Var[φ(E)] [(GeV⁻¹ m⁻² s⁻¹ sr⁻¹)²] from sources older than ``min_age`` (k = 2).
+
+    Campbell's theorem for a Poisson field: Var φ = (c/4π)² R ∫∫ n² f_s ds dt.  It is
+    finite only with an age bound (young, near sources make the full variance
+    diverge), which is why ``min_age`` is required.
+    """
+    return (FLUX_FACTOR**2 * campbell_integral(model, 2, min_age)).to(model.device)
+
+
+def campbell_integral(
+    model: ForwardModel, power: int, min_age: torch.Tensor | None = None
+) -> torch.Tensor:
+    """R_SN ∫dt ∫ds f_s(s) n(s, t, E)^power per energy [(GeV⁻¹ kpc⁻³)^power], on the CPU."""
     green = model.green
     cpu = torch.device("cpu")
     p = model.params
+    tables = loss_tables(model.losses)
     u = green.u.to(cpu)[:, None, None]
     loss_time = green.loss_time.to(cpu)[:, None, None]
     ln_rate = green.ln_rate.to(cpu)[:, None, None]
     rate_over_e = green.rate_over_e.to(cpu)[:, None, None]
-    tables_u_of_t = green._u_of_y.to(cpu)
     c_table = green._c_table.to(cpu)
     halo = green._halo.to(cpu)
-    ln_loss_time = _ln_loss_time(model)
 
     # w-range per energy: from the youngest admitted age to the cutoff's reach.
     u_flat = green.u.to(cpu)
-    e_flat = torch.exp(u_flat)
-    u_hi = torch.log(torch.clamp(CUTOFF_REACH * torch.clamp(e_flat, min=p.ecut),
-                                 max=0.5 * E_TABLE_MAX))
+    reach_e = torch.clamp(torch.exp(u_flat), min=p.ecut)
+    u_hi = torch.log(torch.clamp(CUTOFF_REACH * reach_e, max=0.5 * E_TABLE_MAX))
     if min_age is None:
         w_lo = torch.zeros_like(u_flat)
     else:
-        remaining = green.loss_time.to(cpu) - min_age.to(cpu)
-        u_lo = tables_u_of_t(-torch.log(torch.clamp(remaining, min=1e-300)))
+        remaining = green.loss_time.to(cpu) - min_age.to(cpu, torch.float64)
+        u_lo = tables.u_of_y(-torch.log(torch.clamp(remaining, min=1e-300)))
         w_lo = torch.sqrt(torch.clamp(u_lo - u_flat, min=0.0))
-    w_hi = torch.sqrt(torch.clamp(u_hi - u_flat, min=0.0))
-    w_hi = torch.maximum(w_hi, w_lo)
+    w_hi = torch.maximum(torch.sqrt(torch.clamp(u_hi - u_flat, min=0.0)), w_lo)
 
     x, wx = _composite_gl(W_PANELS, W_NODES)
-    w = w_lo[:, None] + (w_hi - w_lo)[:, None] * x  # (D, Nw)
+    w = (w_lo[:, None] + (w_hi - w_lo)[:, None] * x)[:, :, None]  # (D, Nw, 1)
     jac = (w_hi - w_lo)[:, None] * wx
-    w = w[:, :, None]
     u0 = u + w * w
-    age = loss_time - torch.exp(ln_loss_time(u0))
-    age = torch.clamp(age, min=0.0)
+    age = torch.clamp(loss_time - torch.exp(tables.ln_loss_time(u0)), min=0.0)
     l2 = loss_length2(u, u0, age, p.delta, p.kappa0, c_table, rate_over_e)
     l2 = torch.clamp(l2, min=1e-300)
     ln_q = green.ln_q0 - p.gamma * u0 - torch.exp(u0) / p.ecut
-    # E₀ Q(E₀)/|b(E)| × dt/du₀ Jacobian: dt = E₀ du₀/|b(E₀)| cancels |b(E₀)| of n.
-    ln_time_part = ln_q + u0 - ln_rate
-    vertical = halo_suppression(l2, model.z_max, halo) / torch.sqrt(4 * math.pi * l2)
+    # dt = E₀ du₀/|b(E₀)|; n carries [Q(E₀)|b(E₀)|/|b(E)|]^power.
+    ln_time_part = power * (ln_q - ln_rate) + u0 + (power - 1) * tables.ln_loss_rate(u0)
+    # ∫ 2πs σ e^{−k s²/4l²} ds = (4πl²/k) ∫σ(2l√(v/k)) e^{−v} dv, v up to k·reach²/4l².
     reach = torch.clamp(model.light_speed * age, max=model.distances.s_max)
-    planar = _planar_integral(model, l2, reach ** 2 / (4.0 * l2))
-    integrand = torch.exp(ln_time_part) * vertical * planar * 2.0 * w
-    total = (integrand[..., 0] * jac).sum(dim=-1)
-    rate_all = p.sn_rate * RATE_UNIT
-    return (FLUX_FACTOR * rate_all * total).to(model.device)
-
-
-def _ln_loss_time(model: ForwardModel):
-    from crelike.physics.transport import loss_tables
-
-    return loss_tables(model.losses).ln_loss_time
+    planar = _planar_integral(model, l2 / power, power * reach**2 / (4.0 * l2))
+    spatial = (
+        (4 * math.pi * l2) ** (1.0 - 1.5 * power)
+        * halo_suppression(l2, model.z_max, halo) ** power
+        * planar
+        / power
+    )
+    integrand = torch.exp(ln_time_part) * spatial * 2.0 * w
+    return p.sn_rate * RATE_UNIT * (integrand[..., 0] * jac).sum(dim=-1)
 
 
 def _composite_gl(panels: int, nodes: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -276,6 +276,17 @@ def _cmd_simulate_grid(args: argparse.Namespace) -> int:
     return 0
 
 
+def _setup_logging() -> None:
+    root = logging.getLogger()
+    if any(getattr(h, "_crelike_cli", False) for h in root.handlers):
+        return  # main() called again in the same process
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)  # Dask's loggers emit INFO chatter through the root
+    handler.setFormatter(logging.Formatter("crelike: %(levelname)s: %(message)s"))
+    handler._crelike_cli = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``crelike`` command line.
 
@@ -291,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)  # argparse itself exits 2 on malformed arguments
-    logging.basicConfig(level=logging.WARNING, format="crelike: %(levelname)s: %(message)s")
+    _setup_logging()
     try:
         return int(args.func(args))
     except (_UsageError, ValueError) as err:

@@ -17,9 +17,8 @@ field          meaning                                        unit
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -69,7 +68,7 @@ class Params(NamedTuple):
         return 10.0**self.log10_ecut
 
 
-ThetaLike = Union[Params, Sequence[float], np.ndarray, torch.Tensor]
+ThetaLike = Params | Sequence[float] | np.ndarray | torch.Tensor
 
 #: Centre point of the paper's Fig. 3.
 FIG3_CENTRE = Params(2.0, 4.5, 2.2, 0.6, 5.0)
@@ -167,8 +166,3 @@ def in_training_domain(theta: ThetaLike, atol: float = 1e-9) -> torch.Tensor:
     lo = torch.tensor([TABLE1[n][0] for n in PARAM_NAMES], dtype=t.dtype, device=t.device)
     hi = torch.tensor([TABLE1[n][1] for n in PARAM_NAMES], dtype=t.dtype, device=t.device)
     return ((t >= lo - atol) & (t <= hi + atol)).all(dim=-1)
-
-
-def is_close_to_integer(x: float, tol: float = 1e-9) -> bool:
-    """Return True if ``x`` is within ``tol`` of an integer (used for δ = 1 limits)."""
-    return math.isclose(x, round(x), abs_tol=tol)

@@ -98,6 +98,36 @@ class GreenFunction:
         self._c_at_e = self._c_table(self.u)
         self._kappa_e = self.kappa * torch.exp(params.delta * self.u)
 
+    def profile(
+        self, t: torch.Tensor, stop: int
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Distance-independent factors of n for ages ``t`` [Myr] at the first ``stop`` energies.
+
+        Returns
+        -------
+        ln_a, l2, halo, alive
+            ln of Q(E₀)|b(E₀)|/|b(E)| (4πl²)^{−3/2} [ln(GeV⁻¹ kpc⁻³)], l² [kpc²], the
+            halo suppression H and a mask of contributing (age, energy) pairs, each of
+            shape (N, stop); so that n(s) = exp(ln_a − s²/4l²) · H where ``alive``.
+        """
+        age = t[:, None]
+        remaining = self.loss_time[:stop] - age
+        alive = remaining > 0
+        y0 = -torch.log(torch.where(alive, remaining, 1.0))
+        # Beyond the table top E₀ > 1e9 GeV ≫ E_cut: the source contributes nothing.
+        alive = alive & (y0 < self._y_top)
+        idx, frac = self._source_y.locate(y0)
+        source = self._source_y.at(idx, frac)
+        l2_table = self.kappa * (self._c_y.at(idx, frac) - self._c_at_e[:stop])
+        # t ≪ τ: the anchored difference cancels; use κ(E) t [1 + δ|b|t/2E] instead.
+        x = self.rate_over_e[:stop] * age
+        series = self._kappa_e[:stop] * age * (1.0 + 0.5 * self.params.delta * x)
+        l2 = torch.where(x < SERIES_SWITCH, series, l2_table)
+        l2 = torch.where(alive, l2, 1.0)
+        ln_a = source - self.ln_rate[:stop] - 1.5 * torch.log(4.0 * math.pi * l2)
+        halo = halo_suppression(l2, self.z_max, self._halo)
+        return ln_a, l2, halo, alive
+
     def density(self, s: torch.Tensor, t: torch.Tensor, stop: int) -> torch.Tensor:
         """n(s, t, E_j) for the first ``stop`` energies [GeV⁻¹ kpc⁻³].
 
@@ -114,25 +144,6 @@ class GreenFunction:
         torch.Tensor
             float64, shape (N, stop).
         """
-        age = t[:, None]
-        remaining = self.loss_time[:stop] - age
-        alive = remaining > 0
-        y0 = -torch.log(torch.where(alive, remaining, 1.0))
-        # Beyond the table top E₀ > 1e9 GeV ≫ E_cut: the source contributes nothing.
-        alive = alive & (y0 < self._y_top)
-        idx, frac = self._source_y.locate(y0)
-        source = self._source_y.at(idx, frac)
-        l2_table = self.kappa * (self._c_y.at(idx, frac) - self._c_at_e[:stop])
-        # t ≪ τ: the anchored difference cancels; use κ(E) t [1 + δ|b|t/2E] instead.
-        x = self.rate_over_e[:stop] * age
-        series = self._kappa_e[:stop] * age * (1.0 + 0.5 * self.params.delta * x)
-        l2 = torch.where(x < SERIES_SWITCH, series, l2_table)
-        l2 = torch.where(alive, l2, 1.0)
-        ln_n = (
-            source
-            - self.ln_rate[:stop]
-            - 1.5 * torch.log(4.0 * math.pi * l2)
-            - (s * s)[:, None] / (4.0 * l2)
-        )
-        n = torch.exp(ln_n) * halo_suppression(l2, self.z_max, self._halo)
+        ln_a, l2, halo, alive = self.profile(t, stop)
+        n = torch.exp(ln_a - (s * s)[:, None] / (4.0 * l2)) * halo
         return torch.where(alive, n, 0.0)

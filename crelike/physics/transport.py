@@ -122,7 +122,7 @@ def loss_tables(losses: str = "kn") -> LossTables:
 
 
 def _dln_rate(energy: np.ndarray, losses: str) -> np.ndarray:
-    """d ln|b| / d ln E by a centred difference of the exact rate (step 1e-4 in ln E)."""
+    """D ln|b| / d ln E by a centred difference of the exact rate (step 1e-4 in ln E)."""
     eps = 1e-4
     hi = loss_rate(energy * np.exp(eps), losses)
     lo = loss_rate(energy * np.exp(-eps), losses)

@@ -540,7 +540,8 @@ def run_grid(
             with contextlib.suppress(OSError):
                 stale.unlink()
         todo = []
-        for i, theta in enumerate(pts):
+        check = pts if len(pts) < 100 or not progress else _bar(pts, "checking files")
+        for i, theta in enumerate(check):
             path = out / point_filename(i)
             if path.exists():
                 if _point_file_ok(path, i, theta, manifest):
@@ -553,6 +554,12 @@ def run_grid(
             _run_tasks(todo, pts, out, manifest, report, scheduler, workers, progress)
     report.wall_time_s = time.perf_counter() - t_start
     return report
+
+
+def _bar(items: np.ndarray, desc: str) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, unit="pt", file=sys.stderr, dynamic_ncols=True, leave=False)
 
 
 def _run_tasks(

@@ -105,7 +105,7 @@ class ForwardModel:
 
     @property
     def light_speed(self) -> float:
-        """c [kpc Myr⁻¹], for the causal cut s ≤ c t."""
+        """C [kpc Myr⁻¹], for the causal cut s ≤ c t."""
         return C_KPC_MYR
 
 

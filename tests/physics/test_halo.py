@@ -23,7 +23,7 @@ def test_limits_and_monotonicity():
     assert np.all(np.diff(h) <= 0)  # more escape the further electrons diffuse
     assert np.all(np.diff(h[xi > 0.05]) < 0)
     # For l ≫ z_max only the lowest mode survives: H → √(4πξ) exp(−π²ξ/4).
-    assert halo_factor(10.0) == pytest.approx(np.sqrt(40 * np.pi) * np.exp(-np.pi**2 * 10 / 4))
+    assert halo_factor(10.0) == pytest.approx(np.sqrt(40 * np.pi) * np.exp(-(np.pi**2) * 10 / 4))
 
 
 def test_table_matches_series_and_clamps(rng):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy.special import zeta
 
-from crelike.physics.constants import B0_THOMSON, ME_C2
+from crelike.physics.constants import B0_THOMSON
 from crelike.physics.losses import (
     ISRF,
     U_B,

@@ -16,7 +16,9 @@ def thomson_sample():
     energy = np.exp(rng.uniform(np.log(1.0), np.log(1e6), n))
     tables = loss_tables("thomson")
     # Ages spanning 1e-13 … 1 of the loss time, so both l² branches are exercised.
-    frac = rng.uniform(0, 1, n) ** 0.3 * np.exp(rng.uniform(-30, 0, n) * (rng.uniform(size=n) < 0.5))
+    frac = rng.uniform(0, 1, n) ** 0.3 * np.exp(
+        rng.uniform(-30, 0, n) * (rng.uniform(size=n) < 0.5)
+    )
     age = frac * tables.loss_time(energy)
     e0_exact = energy / (1 - B0 * energy * age)
     keep = e0_exact < 1e7  # beyond, the cutoff of any source spectrum has killed the flux
@@ -51,7 +53,12 @@ def test_loss_length_matches_closed_form(thomson_sample, delta):
     u = torch.as_tensor(np.log(energy))
     u0 = torch.as_tensor(np.log(tables.initial_energy(energy, age)))
     l2 = loss_length2(
-        u, u0, torch.as_tensor(age), delta, 1.0, loss_length_table("thomson", delta),
+        u,
+        u0,
+        torch.as_tensor(age),
+        delta,
+        1.0,
+        loss_length_table("thomson", delta),
         torch.as_tensor(B0 * energy),
     ).numpy()
     np.testing.assert_allclose(l2, expected, rtol=1e-6)

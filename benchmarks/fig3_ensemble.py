@@ -18,7 +18,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 import crelike  # noqa: E402
 from crelike.params import FIG3_CENTRE  # noqa: E402
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     crelike.plot_fluxes(flux, ax=ax)
     ax.plot(e, mean * e**3, "k--", lw=1.2, label="mean_flux (smooth sources)")
     if HESS_2008.exists():
-        d = np.genfromtxt(HESS_2008, delimiter=",", names=True, comments="#")
+        d = pd.read_csv(HESS_2008, comment="#")
         ax.errorbar(
             d["E"],
             d["E3flux"],

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import ctypes
 import datetime as _dt
+import functools
 import itertools
 import json
 import logging
@@ -321,6 +323,7 @@ def simulate_point(
     # One core per task: Dask provides the parallelism, and torch's own thread pool
     # would oversubscribe the worker's core.
     torch.set_num_threads(1)
+    _keep_freed_memory()
     t0 = time.perf_counter()
     pseed = point_seed(seed, index)
     e = np.asarray(energies, dtype=np.float64)
@@ -348,6 +351,25 @@ def simulate_point(
         extra_attrs={"grid_index": np.int64(index), "grid_seed": np.int64(seed)},
     )
     return index, time.perf_counter() - t0
+
+
+@functools.lru_cache(maxsize=1)
+def _keep_freed_memory() -> None:
+    """Let glibc keep freed memory for reuse in this (worker) process.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536`` so that they
+    return memory to the OS eagerly; the simulator allocates and frees many
+    sub-megabyte tensors, and that setting made every block page-fault afresh (more
+    than half the worker's time in the kernel).  256 MB thresholds keep the working
+    set resident; the process still releases memory above that.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (macOS, musl): nothing to tune
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    libc.mallopt(m_trim_threshold, 256 * 2**20)
+    libc.mallopt(m_mmap_threshold, 32 * 2**20)
 
 
 def _point_file_ok(path: Path, index: int, theta: np.ndarray, manifest: dict[str, Any]) -> bool:

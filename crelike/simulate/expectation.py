@@ -8,10 +8,9 @@ For a Poisson field of sources with rate R_SN per Myr and distance density f_s(s
 Two substitutions make the integrand smooth.  Time → initial energy: dt =
 dE₀/|b(E₀)|, which cancels the |b(E₀)| of the Green's function; then
 ln(E₀/E) = w², which absorbs the (4π l²)^{−1/2} ∝ w⁻¹ of the vertical factor.
-Distance: with f_s = 2π s σ(s) and v = s²/4l² the planar part becomes
-(4π l²)^{−1/2} H ∫₀^V σ(2l√v) e^{−v} dv, integrated with v drawn through the
-truncated-exponential quantile, so a source density resolved on kpc scales is
-integrated correctly whether l is metres or kiloparsecs.
+Distance: the planar Gaussian integrates against the source density with
+:func:`crelike.simulate.planar.shell_integral`, accurate whether l is metres or
+kiloparsecs.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from crelike.physics.constants import FLUX_FACTOR
 from crelike.physics.halo import halo_suppression
 from crelike.physics.transport import E_TABLE_MAX, loss_length2, loss_tables
 from crelike.simulate.model import RATE_UNIT, ForwardModel, build_model
+from crelike.simulate.planar import shell_integral
 
 #: Panels × nodes of the Gauss–Legendre rule in w and nodes in the distance variable.
 W_PANELS, W_NODES, P_NODES = 160, 8, 32
@@ -134,14 +134,15 @@ def campbell_integral(
     ln_q = green.ln_q0 - p.gamma * u0 - torch.exp(u0) / p.ecut
     # dt = E₀ du₀/|b(E₀)|; n carries [Q(E₀)|b(E₀)|/|b(E)|]^power.
     ln_time_part = power * (ln_q - ln_rate) + u0 + (power - 1) * tables.ln_loss_rate(u0)
-    # ∫ 2πs σ e^{−k s²/4l²} ds = (4πl²/k) ∫σ(2l√(v/k)) e^{−v} dv, v up to k·reach²/4l².
+    # n^k carries e^{−k s²/4l²}: the planar integral J(α = k/4l²; 0, min(s_max, ct)).
     reach = torch.clamp(model.light_speed * age, max=model.distances.s_max)
-    planar = _planar_integral(model, l2 / power, power * reach**2 / (4.0 * l2))
+    planar = shell_integral(
+        model.distances, power / (4.0 * l2), torch.zeros_like(reach), reach**2, P_NODES
+    )
     spatial = (
-        (4 * math.pi * l2) ** (1.0 - 1.5 * power)
+        (4 * math.pi * l2) ** (-1.5 * power)
         * halo_suppression(l2, model.z_max, halo) ** power
         * planar
-        / power
     )
     integrand = torch.exp(ln_time_part) * spatial * 2.0 * w
     return p.sn_rate * RATE_UNIT * (integrand[..., 0] * jac).sum(dim=-1)
@@ -156,31 +157,3 @@ def _composite_gl(panels: int, nodes: int) -> tuple[torch.Tensor, torch.Tensor]:
         torch.as_tensor((0.5 * (hi - lo) * x + 0.5 * (hi + lo)).ravel()),
         torch.as_tensor((0.5 * (hi - lo) * wx).ravel()),
     )
-
-
-def _planar_integral(model: ForwardModel, l2: torch.Tensor, v_max: torch.Tensor) -> torch.Tensor:
-    """∫₀^V σ(2l√v) e^{−v} dv with σ = f_s/(2πs) [fraction kpc⁻²]."""
-    table = model.distances
-    s = np.asarray(table.s)
-    sigma = np.empty_like(s)
-    sigma[1:] = table.pdf[1:] / (2 * np.pi * s[1:])
-    sigma[0] = sigma[1]  # σ(s) = σ_⊙ + O(s²): the first cell is flat to ~1e-4
-    s2_grid = torch.as_tensor(s**2)
-    sigma_grid = torch.as_tensor(sigma)
-    p, wp = leggauss(P_NODES)
-    p = torch.as_tensor(0.5 * (p + 1.0))
-    wp = torch.as_tensor(0.5 * wp)
-    mass = -torch.expm1(-v_max)  # 1 − e^{−V}
-    v = -torch.log1p(-p * mass)  # quantiles of the truncated exponential
-    s2 = 4.0 * l2 * v
-    sig = _interp_uniform(s2, s2_grid, sigma_grid)
-    return mass * (sig * wp).sum(dim=-1, keepdim=True)
-
-
-def _interp_uniform(x: torch.Tensor, grid: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
-    """Linear interpolation on a uniform grid (x clamped to its range)."""
-    step = float(grid[1] - grid[0])
-    z = torch.clamp((x - grid[0]) / step, 0.0, grid.numel() - 1.000001)
-    i = torch.floor(z).to(torch.long)
-    f = z - i
-    return values[i] * (1 - f) + values[i + 1] * f

@@ -36,6 +36,7 @@ from tqdm.auto import tqdm
 from crelike.physics.constants import FLUX_FACTOR
 from crelike.simulate.exact import MAX_PAIRS, age_strata
 from crelike.simulate.model import ForwardModel
+from crelike.simulate.planar import interp_uniform, shell_integral, sigma_table
 
 #: Default tolerance on the far field's quantile bias [far-field standard deviations].
 TOL_DEFAULT = 0.02
@@ -118,40 +119,6 @@ def _age_panels(model: ForwardModel) -> tuple[np.ndarray, list[int]]:
     return edges, stops
 
 
-def _sigma_table(model: ForwardModel) -> tuple[torch.Tensor, torch.Tensor]:
-    """σ(s) = f_s/(2πs) [fraction kpc⁻²] on the distance table's uniform s² grid."""
-    table = model.distances
-    s = np.asarray(table.s)
-    sigma = np.empty_like(s)
-    sigma[1:] = table.pdf[1:] / (2 * np.pi * s[1:])
-    sigma[0] = sigma[1]
-    return torch.as_tensor(s**2), torch.as_tensor(sigma)
-
-
-def _shell_integral(
-    alpha: torch.Tensor,
-    a2: torch.Tensor,
-    b2: torch.Tensor,
-    s2_grid: torch.Tensor,
-    sigma: torch.Tensor,
-) -> torch.Tensor:
-    """∫_a^b 2πs σ(s) e^{−α s²} ds for s² ∈ [a², b²] (broadcast shapes; α > 0 [kpc⁻²])."""
-    p, wp = leggauss(V_NODES)
-    p = torch.as_tensor(0.5 * (p + 1.0))
-    wp = torch.as_tensor(0.5 * wp)
-    va = (alpha * a2)[..., None]
-    width = torch.clamp(alpha * (b2 - a2), min=0.0)[..., None]
-    mass = torch.exp(-va) * -torch.expm1(-width)  # ∫_{va}^{vb} e^{−v} dv
-    v = va - torch.log1p(-p * -torch.expm1(-width))  # truncated-exponential quantiles
-    x = v / alpha[..., None]  # s² at the nodes
-    step = float(s2_grid[1] - s2_grid[0])
-    z = torch.clamp(x / step, 0.0, s2_grid.numel() - 1.000001)
-    i = torch.floor(z).to(torch.long)
-    f = z - i
-    sig = sigma[i] * (1 - f) + sigma[i + 1] * f
-    return math.pi / alpha * (mass * sig * wp).sum(dim=-1)
-
-
 def build_far_field(model: ForwardModel, tol: float = TOL_DEFAULT) -> FarField:
     """Split ``model`` into near and far sources for tolerance ``tol`` (module docstring)."""
     tol = validate_tol(tol)
@@ -170,12 +137,13 @@ def build_far_field(model: ForwardModel, tol: float = TOL_DEFAULT) -> FarField:
     amp = torch.where(alive, torch.exp(ln_a) * halo, 0.0)  # n(s = 0) per node, energy
     alpha = 1.0 / (4.0 * l2)
     reach2 = (torch.clamp(model.light_speed * t_nodes, max=model.distances.s_max) ** 2)[:, None]
-    s2_grid, sigma = _sigma_table(model)
+    table = model.distances
+    s2_grid, _ = sigma_table(table)
     rate_all = model.params.sn_rate * 1e4  # sources per Myr in the whole Galaxy
     zero = torch.zeros_like(reach2)
 
     # Expected flux per energy from the same nodes (density units), the scale of ε.
-    full = w_nodes[:, None] * amp * _shell_integral(alpha, zero, reach2, s2_grid, sigma)
+    full = w_nodes[:, None] * amp * shell_integral(table, alpha, zero, reach2, V_NODES)
     expected = rate_all * full.sum(dim=0)
 
     cdf_grid = torch.tensor(np.asarray(model.distances.cdf))
@@ -192,7 +160,7 @@ def build_far_field(model: ForwardModel, tol: float = TOL_DEFAULT) -> FarField:
         weight = rate_all * w_nodes[:, None]
         # Only the diagonal cumulants decide ε; the full covariance is computed once below.
         var, kappa3, kappa4 = (
-            (weight * amp**k * _shell_integral(k * alpha, a2, b2, s2_grid, sigma)).sum(dim=0)
+            (weight * amp**k * shell_integral(table, k * alpha, a2, b2, V_NODES)).sum(dim=0)
             for k in (2, 3, 4)
         )
         var = torch.clamp(var, min=1e-300)
@@ -213,15 +181,15 @@ def build_far_field(model: ForwardModel, tol: float = TOL_DEFAULT) -> FarField:
             break
         epsilon /= EPS_FACTOR
 
-    mean = (weight * amp * _shell_integral(alpha, a2, b2, s2_grid, sigma)).sum(dim=0)
+    mean = (weight * amp * shell_integral(table, alpha, a2, b2, V_NODES)).sum(dim=0)
     pair_alpha = alpha[:, :, None] + alpha[:, None, :]
     pair_amp = amp[:, :, None] * amp[:, None, :]
-    pair_shell = _shell_integral(pair_alpha, a2[:, :, None], b2[:, :, None], s2_grid, sigma)
+    pair_shell = shell_integral(table, pair_alpha, a2[:, :, None], b2[:, :, None], V_NODES)
     cov = (weight[:, :, None] * pair_amp * pair_shell).sum(dim=0)
     eigval, eigvec = torch.linalg.eigh(0.5 * (cov + cov.T))
     factor = eigvec * torch.sqrt(torch.clamp(eigval, min=0.0))
     radius = torch.sqrt(s2_panel)
-    cdf_at = _cdf_at(s2_panel, s2_grid, cdf_grid)
+    cdf_at = interp_uniform(s2_panel, s2_grid, cdf_grid)
     widths = torch.as_tensor(np.diff(edges_np))
     near_counts = model.source_rate * widths * cdf_at
     dev = model.device
@@ -236,15 +204,6 @@ def build_far_field(model: ForwardModel, tol: float = TOL_DEFAULT) -> FarField:
         epsilon,
         bias,
     )
-
-
-def _cdf_at(s2: torch.Tensor, s2_grid: torch.Tensor, cdf_grid: torch.Tensor) -> torch.Tensor:
-    """The distance table's CDF (linear in s², as its sampler) at s² values."""
-    step = float(s2_grid[1] - s2_grid[0])
-    z = torch.clamp(s2 / step, 0.0, s2_grid.numel() - 1.000001)
-    i = torch.floor(z).to(torch.long)
-    f = z - i
-    return cdf_grid[i] * (1 - f) + cdf_grid[i + 1] * f
 
 
 def sample_far(far: FarField, size: int, generator: torch.Generator) -> torch.Tensor:

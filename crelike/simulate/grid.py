@@ -327,28 +327,21 @@ def simulate_point(
     t0 = time.perf_counter()
     pseed = point_seed(seed, index)
     e = np.asarray(energies, dtype=np.float64)
-    flux = _simulate_fn()(
-        list(theta),
-        int(n_real),
-        energies=e,
-        method=method,
-        losses=losses,
-        spatial=spatial,
-        z_max=z_max,
-        seed=pseed,
-        progress=False,
-    )
+    settings = {
+        "energies": e,
+        "method": method,
+        "losses": losses,
+        "spatial": spatial,
+        "z_max": z_max,
+        "seed": pseed,
+    }
+    flux = _simulate_fn()(list(theta), int(n_real), progress=False, **settings)
     write_ensemble(
         out_path,
         flux,
         theta=theta,
-        energies=e,
-        method=method,
-        losses=losses,
-        spatial=spatial,
-        z_max=z_max,
-        seed=pseed,
         extra_attrs={"grid_index": np.int64(index), "grid_seed": np.int64(seed)},
+        **settings,
     )
     return index, time.perf_counter() - t0
 

@@ -23,8 +23,13 @@ from numpy.polynomial.legendre import leggauss
 
 from crelike.params import ThetaLike
 from crelike.physics.constants import FLUX_FACTOR
-from crelike.physics.halo import halo_suppression
-from crelike.physics.transport import E_TABLE_MAX, loss_length2, loss_tables
+from crelike.physics.halo import halo_suppression, halo_table
+from crelike.physics.transport import (
+    E_TABLE_MAX,
+    loss_length2,
+    loss_length_table,
+    loss_tables,
+)
 from crelike.simulate.model import RATE_UNIT, ForwardModel, build_model
 from crelike.simulate.planar import shell_integral
 
@@ -109,8 +114,8 @@ def campbell_integral(
     loss_time = green.loss_time.to(cpu)[:, None, None]
     ln_rate = green.ln_rate.to(cpu)[:, None, None]
     rate_over_e = green.rate_over_e.to(cpu)[:, None, None]
-    c_table = green._c_table.to(cpu)
-    halo = green._halo.to(cpu)
+    c_table = loss_length_table(model.losses, float(p.delta))
+    halo = halo_table()
 
     # w-range per energy: from the youngest admitted age to the cutoff's reach.
     u_flat = green.u.to(cpu)

@@ -84,6 +84,9 @@ def compare_samples(
     with np.errstate(invalid="ignore"):
         dcorr = np.nan_to_num(cb - ca)
     return SampleComparison(
-        tuple(quantiles), qb - qa, np.maximum(dq_err, 1e-12), dcorr,
+        tuple(quantiles),
+        qb - qa,
+        np.maximum(dq_err, 1e-12),
+        dcorr,
         np.maximum(np.nan_to_num(dc_err), 1e-12),
     )

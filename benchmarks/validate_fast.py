@@ -13,7 +13,8 @@ n exact and n fast realisations and reports, on ψ = log10(E³φ):
 * speed of both methods and the near/far split (ε, near sources per realisation).
 
 Results are cached per configuration in ``<out>.json`` (atomically), so an
-interrupted run resumes; ``<out>.md`` is the table.
+interrupted run resumes; ``<out>.md`` is the table.  Runs split over processes
+(``--losses``, ``--points``) are combined with ``--merge A.json B.json ...``.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ def atomic_json(path: Path, data: object) -> None:
     os.replace(tmp, path)
 
 
-def run_one(theta: Params, energies: np.ndarray | None, losses: str, spatial: str, n: int,
-            seed: int) -> dict:
+def run_one(
+    theta: Params, energies: np.ndarray | None, losses: str, spatial: str, n: int, seed: int
+) -> dict:
     kw = {"energies": energies, "losses": losses, "spatial": spatial}
     e = crelike.ENERGIES if energies is None else energies
     t0 = time.perf_counter()
@@ -69,17 +71,25 @@ def run_one(theta: Params, energies: np.ndarray | None, losses: str, spatial: st
     acc = classifier_two_sample_test(pe, pf, seed=seed)
     far = build_far_field(build_model(theta, energies, losses=losses, spatial=spatial))
     return {
-        "theta": list(theta), "losses": losses, "spatial": spatial, "n": n,
-        "max_abs_dq": cmp.max_abs_dq, "max_q_z": cmp.max_quantile_z,
-        "max_corr_z": cmp.max_corr_z, "c2st": acc,
-        "ms_exact": t_exact * 1e3, "ms_fast": t_fast * 1e3,
-        "epsilon": float(far.epsilon.min()), "near": far.near_per_realisation, "bias": far.bias,
+        "theta": list(theta),
+        "losses": losses,
+        "spatial": spatial,
+        "n": n,
+        "max_abs_dq": cmp.max_abs_dq,
+        "max_q_z": cmp.max_quantile_z,
+        "max_corr_z": cmp.max_corr_z,
+        "c2st": acc,
+        "ms_exact": t_exact * 1e3,
+        "ms_fast": t_fast * 1e3,
+        "epsilon": float(far.epsilon.min()),
+        "near": far.near_per_realisation,
+        "bias": far.bias,
     }
 
 
 def write_table(results: dict, path: Path) -> None:
     lines = [
-        "# method=\"fast\" vs method=\"exact\"",
+        '# method="fast" vs method="exact"',
         "",
         "Produced by `python benchmarks/validate_fast.py` (ψ = log10 E³φ; ΔQ over q = 0.05, "
         "0.16, 0.5, 0.84, 0.95 and all energies; z = |Δ|/σ_bootstrap; C2ST = held-out accuracy "
@@ -107,7 +117,21 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int, default=1, help="torch threads")
     ap.add_argument("--losses", choices=["kn", "thomson"], help="only this loss model's configs")
     ap.add_argument("--points", nargs="*", help="only these points (names as in POINTS)")
+    ap.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        metavar="JSON",
+        help="only merge the caches of runs split over processes into <out>",
+    )
     args = ap.parse_args(argv)
+    if args.merge:
+        merged: dict = {}
+        for path in args.merge:
+            merged.update(json.loads(path.read_text()))
+        atomic_json(args.out.with_suffix(".json"), merged)
+        write_table(merged, args.out.with_suffix(".md"))
+        return
     torch.set_num_threads(args.threads)
     cache = args.out.with_suffix(".json")
     results = json.loads(cache.read_text()) if cache.exists() else {}
@@ -124,8 +148,11 @@ def main(argv: list[str] | None = None) -> None:
             results[key] = r
             atomic_json(cache, results)
             write_table(results, args.out.with_suffix(".md"))
-            print(f"{key}: C2ST {r['c2st']:.3f}, max z(ΔQ) {r['max_q_z']:.2f}, "
-                  f"max z(Δρ) {r['max_corr_z']:.2f}", flush=True)
+            print(
+                f"{key}: C2ST {r['c2st']:.3f}, max z(ΔQ) {r['max_q_z']:.2f}, "
+                f"max z(Δρ) {r['max_corr_z']:.2f}",
+                flush=True,
+            )
     write_table(results, args.out.with_suffix(".md"))
 
 

@@ -68,7 +68,6 @@ class GreenFunction:
         tables = loss_tables(losses)
         c_table = loss_length_table(losses, float(params.delta))
         self.ln_q0 = math.log(source_normalisation(params.gamma, params.ecut, w_e))
-        self._u_of_y = tables.u_of_y.to(device)
         self._c_table = c_table.to(device)
         self._halo = halo_table().to(device)
         self.kappa = float(params.kappa0) * KAPPA_UNIT  # [kpc² Myr⁻¹ at 1 GeV]

@@ -192,6 +192,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     import crelike
     from crelike.data import write_ensemble
     from crelike.params import as_params
+    from crelike.simulate.exact import new_seed
 
     try:
         theta = as_params(args.theta)
@@ -199,44 +200,27 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         raise _UsageError(f"--theta: {err}") from None
     if not args.out.parent.is_dir():
         raise _UsageError(f"--out: folder {args.out.parent} does not exist")
-    seed = args.seed
-    if seed is None:
-        # Always record a seed, so that every file can be reproduced.
-        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
-    energies = np.asarray(crelike.ENERGIES, dtype=np.float64)
+    # Always record a seed, so that every file can be reproduced.
+    seed = new_seed() if args.seed is None else args.seed
+    settings = {
+        "energies": np.asarray(crelike.ENERGIES, dtype=np.float64),
+        "method": args.method,
+        "losses": args.losses,
+        "spatial": args.spatial,
+        "z_max": args.z_max,
+        "seed": seed,
+    }
     flux = crelike.simulate(
-        theta,
-        args.n,
-        energies=energies,
-        method=args.method,
-        losses=args.losses,
-        spatial=args.spatial,
-        z_max=args.z_max,
-        seed=seed,
-        device=args.device,
-        progress=not args.no_progress,
+        theta, args.n, device=args.device, progress=not args.no_progress, **settings
     )
-    write_ensemble(
-        args.out,
-        flux,
-        theta=theta,
-        energies=energies,
-        method=args.method,
-        losses=args.losses,
-        spatial=args.spatial,
-        z_max=args.z_max,
-        seed=seed,
-    )
+    write_ensemble(args.out, flux, theta=theta, **settings)
     print(f"wrote {args.out} ({args.n} realisations, seed {seed})")
     if args.plot is not None:
-        plot_fluxes = getattr(crelike, "plot_fluxes", None)
-        if plot_fluxes is None:
-            print("crelike simulate: --plot skipped: crelike.plot_fluxes is not available")
-            return 0
+        plot_fluxes = crelike.plot_fluxes
         import matplotlib
 
         matplotlib.use("Agg")  # files only; never needs a display
-        ax = plot_fluxes(flux, energies)  # returns the matplotlib Axes drawn on
+        ax = plot_fluxes(flux, settings["energies"])  # returns the matplotlib Axes drawn on
         ax.figure.savefig(args.plot, dpi=150, bbox_inches="tight")
         print(f"wrote {args.plot}")
     return 0

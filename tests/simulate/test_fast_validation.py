@@ -16,7 +16,8 @@ N = 20_000
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "theta", [Params(2.0, 4.5, 2.2, 0.6, 5.0), Params(0.5, 4.5, 2.2, 0.2, 1.0)],
+    "theta",
+    [Params(2.0, 4.5, 2.2, 0.6, 5.0), Params(0.5, 4.5, 2.2, 0.2, 1.0)],
     ids=["centre", "low-corner"],
 )
 def test_fast_is_indistinguishable_from_exact(theta):

@@ -44,7 +44,22 @@ POINTS: dict[str, tuple[Params, np.ndarray | None]] = {
     "high corner": (Params(3.0, 5.5, 2.6, 1.0, 9.0), None),
     "single point": (SINGLE_POINT, np.logspace(2.4, 4.2, 19)),
 }
+#: Default (losses, spatial) configurations; ``--configs`` picks others, e.g. ``kn:radial``.
 CONFIGS = [("kn", "spiral"), ("thomson", "radial")]
+
+
+def parse_config(text: str) -> tuple[str, str]:
+    """``"losses:spatial"`` → (losses, spatial), checked against the simulator's choices."""
+    from crelike.physics.losses import LOSS_MODELS
+    from crelike.physics.spatial import SPATIAL_KINDS
+
+    losses, _, spatial = text.partition(":")
+    if losses not in LOSS_MODELS or spatial not in SPATIAL_KINDS:
+        raise argparse.ArgumentTypeError(
+            f"config {text!r}: expected LOSSES:SPATIAL with LOSSES in {sorted(LOSS_MODELS)} "
+            f"and SPATIAL in {sorted(SPATIAL_KINDS)}"
+        )
+    return losses, spatial
 
 
 def atomic_json(path: Path, data: object) -> None:
@@ -116,6 +131,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=100)
     ap.add_argument("--threads", type=int, default=1, help="torch threads")
     ap.add_argument("--losses", choices=["kn", "thomson"], help="only this loss model's configs")
+    ap.add_argument(
+        "--configs",
+        nargs="+",
+        type=parse_config,
+        default=CONFIGS,
+        metavar="LOSSES:SPATIAL",
+        help="configurations to run (default: kn:spiral thomson:radial)",
+    )
     ap.add_argument("--points", nargs="*", help="only these points (names as in POINTS)")
     ap.add_argument(
         "--merge",
@@ -135,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     cache = args.out.with_suffix(".json")
     results = json.loads(cache.read_text()) if cache.exists() else {}
-    for losses, spatial in CONFIGS:
+    for losses, spatial in args.configs:
         if args.losses and losses != args.losses:
             continue
         for name, (theta, energies) in POINTS.items():

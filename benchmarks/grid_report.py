@@ -44,7 +44,7 @@ def audit(folder: Path) -> dict:
     quantiles = np.array([0.16, 0.5, 0.84])
     q_all = np.full((len(points), len(quantiles), len(energies)), np.nan)
     stamps, faults, size = [], [], 0
-    for i, theta in enumerate(tqdm(points, desc="audit", unit="pt")):
+    for i, theta in enumerate(tqdm(points, desc="audit", unit="pt", mininterval=2.0)):
         path = folder / point_filename(i)
         try:
             ens = read_ensemble(path)

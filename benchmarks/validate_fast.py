@@ -92,6 +92,8 @@ def run_one(
         "n": n,
         "max_abs_dq": cmp.max_abs_dq,
         "max_q_z": cmp.max_quantile_z,
+        "worst_q": cmp.worst_quantile[0],
+        "worst_energy": float(np.asarray(e)[cmp.worst_quantile[1]]),
         "max_corr_z": cmp.max_corr_z,
         "c2st": acc,
         "ms_exact": t_exact * 1e3,

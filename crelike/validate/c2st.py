@@ -47,7 +47,11 @@ def classifier_two_sample_test(
     xb = torch.as_tensor(np.asarray(b), dtype=torch.float32)
     if xa.ndim != 2 or xb.ndim != 2 or xa.shape[1] != xb.shape[1]:
         raise ValueError(f"a and b must be (n, D) with equal D, got {xa.shape} and {xb.shape}")
+    if not (torch.isfinite(xa).all() and torch.isfinite(xb).all()):
+        raise ValueError("a and b must be finite (apply the ψ floor before testing)")
     n = min(len(xa), len(xb))
+    if n < 10:
+        raise ValueError(f"each sample needs at least 10 rows, got n = {n}")
     xa = xa[torch.randperm(len(xa), generator=gen)[:n]]
     xb = xb[torch.randperm(len(xb), generator=gen)[:n]]
     x = torch.cat([xa, xb])
@@ -59,10 +63,12 @@ def classifier_two_sample_test(
     mu, sd = x_train.mean(0), x_train.std(0).clamp_min(1e-12)
     x_train, x_test = (x_train - mu) / sd, (x_test - mu) / sd
 
-    torch.manual_seed(seed)
-    net = torch.nn.Sequential(
-        torch.nn.Linear(x.shape[1], hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 1)
-    )
+    # Seeded initialisation without touching the caller's global torch RNG.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = torch.nn.Sequential(
+            torch.nn.Linear(x.shape[1], hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 1)
+        )
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     for _ in range(epochs):

@@ -37,6 +37,12 @@ class SampleComparison:
         return float(np.max(np.abs(self.dq) / self.dq_err))
 
     @property
+    def worst_quantile(self) -> tuple[float, int]:
+        """(level q, bin index) of the largest |ΔQ| / σ."""
+        k, j = np.unravel_index(np.argmax(np.abs(self.dq) / self.dq_err), self.dq.shape)
+        return self.quantiles[int(k)], int(j)
+
+    @property
     def max_corr_z(self) -> float:
         """Largest |Δρ| / σ over bin pairs."""
         return float(np.max(np.abs(self.dcorr) / self.dcorr_err))
@@ -49,7 +55,9 @@ class SampleComparison:
 
 def _quantiles_and_corr(x: np.ndarray, q: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
     iu = np.triu_indices(x.shape[1], k=1)
-    corr = np.corrcoef(x, rowvar=False)[iu] if x.shape[1] > 1 else np.zeros(0)
+    # A constant bin (ψ on its floor) has no correlation: NaN here, zeroed by the caller.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.corrcoef(x, rowvar=False)[iu] if x.shape[1] > 1 else np.zeros(0)
     return np.quantile(x, q, axis=0), corr
 
 

@@ -37,7 +37,12 @@ import numpy as np
 import torch
 
 from crelike._version import __version__
-from crelike.data.ensembles import EnsembleFormatError, read_ensemble, write_ensemble
+from crelike.data.ensembles import (
+    EnsembleFile,
+    EnsembleFormatError,
+    read_ensemble,
+    write_ensemble,
+)
 from crelike.params import PARAM_NAMES, as_params, table1_grid
 
 #: Manifest file name inside an output folder.
@@ -365,24 +370,38 @@ def _keep_freed_memory() -> None:
     libc.mallopt(m_mmap_threshold, 32 * 2**20)
 
 
+def read_point(path: Path, index: int, theta: np.ndarray, manifest: dict[str, Any]) -> EnsembleFile:
+    """Read grid point ``index`` and check that it belongs to the run of ``manifest``.
+
+    Raises
+    ------
+    EnsembleFormatError
+        The file is unreadable or invalid, or its θ, n, settings, energies or seed differ
+        from the manifest's (the message names which).
+    """
+    ens = read_ensemble(path)
+    a = ens.attrs
+    checks = {
+        "theta": np.array_equal(np.asarray(ens.theta), theta),
+        "n": ens.n == manifest["n_real"],
+        **{key: a[key] == manifest[key] for key in ("method", "losses", "spatial", "z_max")},
+        "energies": np.array_equal(ens.energies, np.asarray(manifest["energies"])),
+        "seed": ens.seed == point_seed(manifest["seed"], index),
+    }
+    wrong = [key for key, ok in checks.items() if not ok]
+    if wrong:
+        raise EnsembleFormatError(f"{path}: differs from the grid manifest in {', '.join(wrong)}")
+    return ens
+
+
 def _point_file_ok(path: Path, index: int, theta: np.ndarray, manifest: dict[str, Any]) -> bool:
     """Whether an existing point file is valid and belongs to this run."""
     try:
-        ens = read_ensemble(path)
+        read_point(path, index, theta, manifest)
     except EnsembleFormatError as err:
         log.info("redoing %s: %s", path, err)
         return False
-    a = ens.attrs
-    return bool(
-        np.array_equal(np.asarray(ens.theta), theta)
-        and ens.n == manifest["n_real"]
-        and a["method"] == manifest["method"]
-        and a["losses"] == manifest["losses"]
-        and a["spatial"] == manifest["spatial"]
-        and a["z_max"] == manifest["z_max"]
-        and np.array_equal(ens.energies, np.asarray(manifest["energies"]))
-        and ens.seed == point_seed(manifest["seed"], index)
-    )
+    return True
 
 
 # ----------------------------------------------------------------------------- runner

@@ -32,14 +32,19 @@ class SampleComparison:
     dcorr_err: np.ndarray
 
     @property
+    def quantile_z(self) -> np.ndarray:
+        """Signed ΔQ / σ, shape (len(q), D)."""
+        return self.dq / self.dq_err
+
+    @property
     def max_quantile_z(self) -> float:
         """Largest |ΔQ| / σ over levels and bins."""
-        return float(np.max(np.abs(self.dq) / self.dq_err))
+        return float(np.max(np.abs(self.quantile_z)))
 
     @property
     def worst_quantile(self) -> tuple[float, int]:
         """(level q, bin index) of the largest |ΔQ| / σ."""
-        k, j = np.unravel_index(np.argmax(np.abs(self.dq) / self.dq_err), self.dq.shape)
+        k, j = np.unravel_index(np.argmax(np.abs(self.quantile_z)), self.dq.shape)
         return self.quantiles[int(k)], int(j)
 
     @property

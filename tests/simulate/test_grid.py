@@ -16,7 +16,7 @@ import pytest
 import torch
 
 import crelike
-from crelike.data import read_ensemble
+from crelike.data import EnsembleFormatError, read_ensemble
 from crelike.params import PARAM_NAMES
 from crelike.simulate.grid import (
     GridLockedError,
@@ -24,6 +24,7 @@ from crelike.simulate.grid import (
     grid_points,
     point_filename,
     point_seed,
+    read_point,
     run_grid,
 )
 
@@ -154,6 +155,11 @@ def test_same_files_with_one_or_two_workers(tmp_path: Path, scheduler: str) -> N
     assert manifest["n_real"] == 4 and manifest["seed"] == 11
     assert manifest["points"] == FOUR.tolist() and manifest["losses"] == "thomson"
     np.testing.assert_array_equal(manifest["energies"], crelike.ENERGIES)
+    folder = tmp_path / "one"
+    assert read_point(folder / point_filename(1), 1, FOUR[1], manifest).seed == point_seed(11, 1)
+    # Point 1's file offered as point 0: the check names what differs.
+    with pytest.raises(EnsembleFormatError, match="theta, seed"):
+        read_point(folder / point_filename(1), 0, FOUR[0], manifest)
 
     # A complete folder is skipped without contacting any scheduler.
     again = run_grid(
